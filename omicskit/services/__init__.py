@@ -1,0 +1,1 @@
+"""Services: build requests, call the transport, hand bytes to parsers."""
