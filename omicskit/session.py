@@ -17,6 +17,8 @@ from typing import Any
 import pandas as pd
 
 from . import frames
+from ._geo_methods import GeoMethods
+from ._lit_methods import LiteratureMethods
 from ._transport import Transport
 from .accessions import as_accession_list
 from .cache.base import CacheBackend
@@ -183,7 +185,7 @@ class _SessionCore:
         return progress_bar(total, desc, enabled=self.progress, unit=unit)
 
 
-class AsyncSession(_SessionCore):
+class AsyncSession(GeoMethods, LiteratureMethods, _SessionCore):
     """Asynchronous omicskit session; see :class:`omicskit.Session` for the sync one.
 
     >>> async with AsyncSession(email="me@lab.org") as s:   # doctest: +SKIP
