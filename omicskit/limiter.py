@@ -72,6 +72,14 @@ class SpacingLimiter:
         if wait > 0:
             await asyncio.sleep(wait)
 
+    def set_rate(self, rate: float) -> None:
+        """Change the rate (e.g. from a service's ``x-rate-limit-*`` headers)."""
+        if rate <= 0:
+            raise ValueError("rate must be > 0")
+        with self._lock:
+            self.rate = float(rate)
+            self._interval = 1.0 / self.rate
+
     def penalize(self, seconds: float) -> None:
         """Push every future slot back (after a 429 with ``Retry-After``)."""
         with self._lock:
