@@ -169,7 +169,9 @@ class Transport:
         return self._breakers[host]
 
     # -- requests --------------------------------------------------------------------
-    async def get(self, url: str, *, group: str, params: Mapping[str, Any] | None = None, expect: str = "bytes") -> Response:
+    async def get(
+        self, url: str, *, group: str, params: Mapping[str, Any] | None = None, expect: str = "bytes"
+    ) -> Response:
         return await self.request("GET", url, group=group, params=params, expect=expect)
 
     async def post(self, url: str, *, group: str, data: Mapping[str, Any], expect: str = "bytes") -> Response:
@@ -256,7 +258,7 @@ class Transport:
                 err = HTTPStatusError(
                     f"HTTP {status} from {final_url}", status=status, url=final_url, retryable=status in _RETRY_STATUS
                 )
-            err.retry_after = _retry_after(r.headers.get("retry-after"))  # type: ignore[attr-defined]
+            err.retry_after = _retry_after(r.headers.get("retry-after"))
             raise err
         response = Response(url=final_url, status=status, headers=r.headers, content=content)
         self._validate(response, expect)
@@ -322,8 +324,12 @@ class Transport:
                 if r.status_code >= 400:
                     await r.aread()
                     cls = NotFoundError if r.status_code == 404 else HTTPStatusError
-                    raise cls(f"HTTP {r.status_code} for {self.redact(url)}", status=r.status_code, url=self.redact(url),
-                              retryable=r.status_code in _RETRY_STATUS)
+                    raise cls(
+                        f"HTTP {r.status_code} for {self.redact(url)}",
+                        status=r.status_code,
+                        url=self.redact(url),
+                        retryable=r.status_code in _RETRY_STATUS,
+                    )
                 mode = "ab" if (have and r.status_code == 206) else "wb"
                 total = have if mode == "ab" else 0
                 with open(part, mode) as fh:

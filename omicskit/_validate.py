@@ -39,7 +39,9 @@ def classify_html(body: bytes, url: str = "") -> BodyValidationError:
     if any(marker in head for marker in _CAPTCHA_MARKERS):
         return CaptchaError(f"not retrievable by script: challenge page at {url}", url=url, retryable=False)
     if any(marker in head for marker in _TIMEOUT_MARKERS):
-        return BodyValidationError(f"HTML 408 timeout page instead of data from {url}", status=408, url=url, retryable=True)
+        return BodyValidationError(
+            f"HTML 408 timeout page instead of data from {url}", status=408, url=url, retryable=True
+        )
     return BodyValidationError(f"HTML page instead of data from {url}", url=url, retryable=True)
 
 

@@ -50,7 +50,9 @@ class ConfigError(OmicsKitError, ValueError):
 class InvalidAccessionError(OmicsKitError, ValueError):
     """A value that is not a GEO accession or a GDS UID."""
 
-    def __init__(self, value: object, accepted: str = "GSE/GSM/GPL/GDS accession (e.g. GSE100750) or a db=gds UID") -> None:
+    def __init__(
+        self, value: object, accepted: str = "GSE/GSM/GPL/GDS accession (e.g. GSE100750) or a db=gds UID"
+    ) -> None:
         self.value = value
         super().__init__(f"invalid accession {value!r}; accepted forms: {accepted}")
 
@@ -84,7 +86,12 @@ class CircuitOpenError(TransportError):
 class RemoteError(OmicsKitError):
     """The remote service answered, but not with what was asked for."""
 
-    def __init__(self, message: str, *, status: int | None = None, url: str | None = None, retryable: bool | None = None) -> None:
+    #: Seconds the server asked us to wait (``Retry-After``), when it said so.
+    retry_after: float | None = None
+
+    def __init__(
+        self, message: str, *, status: int | None = None, url: str | None = None, retryable: bool | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.url = url

@@ -173,8 +173,12 @@ class _SessionCore:
     def _begin(self, name: str, **info: Any) -> None:
         self._check_open()
         self._errors = []
-        self.last_call = {"method": name, "started": time.time(), "requests_before": self.transport.stats["requests"],
-                          **info}
+        self.last_call = {
+            "method": name,
+            "started": time.time(),
+            "requests_before": self.transport.stats["requests"],
+            **info,
+        }
 
     def _record_errors(self, stage: str, errors: dict[str, BaseException]) -> None:
         for ident, exc in errors.items():
@@ -217,8 +221,15 @@ class AsyncSession(GeoMethods, LiteratureMethods, _SessionCore):
         if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
             raise InvalidQueryError(f"limit must be a positive integer; got {limit!r}")
         term = build_query(
-            query, organism=organism, entry_type=entry_type, series_type=series_type, platform=platform,
-            published=published, min_samples=min_samples, max_samples=max_samples, has_sra=has_sra,
+            query,
+            organism=organism,
+            entry_type=entry_type,
+            series_type=series_type,
+            platform=platform,
+            published=published,
+            min_samples=min_samples,
+            max_samples=max_samples,
+            has_sra=has_sra,
         )
         self._begin("search", term=term)
         found = await self.eutils.search(term, limit, refresh=refresh)
@@ -226,14 +237,17 @@ class AsyncSession(GeoMethods, LiteratureMethods, _SessionCore):
             accessions, result = await self.eutils.summaries_for_uids(found.uids, refresh=refresh)
         self._record_errors("esummary", result.errors)
         records = result.ordered(accessions)
-        return frames.series_frame(records, attrs={
-            "query": query,
-            "term": term,
-            "query_translation": found.query_translation,
-            "count": found.count,
-            "search_from_cache": found.from_cache,
-            "row_source": [result.sources.get(r["accession"], "live") for r in records],
-        })
+        return frames.series_frame(
+            records,
+            attrs={
+                "query": query,
+                "term": term,
+                "query_translation": found.query_translation,
+                "count": found.count,
+                "search_from_cache": found.from_cache,
+                "row_source": [result.sources.get(r["accession"], "live") for r in records],
+            },
+        )
 
     async def series(self, accessions: str | Iterable[str], *, refresh: bool = False) -> pd.DataFrame:
         """Summaries (DocSums) of GEO accessions as the series DataFrame.
@@ -247,10 +261,13 @@ class AsyncSession(GeoMethods, LiteratureMethods, _SessionCore):
             result = await self.eutils.summaries(accs, refresh=refresh)
         self._record_errors("esummary", result.errors)
         records = result.ordered(accs)
-        return frames.series_frame(records, attrs={
-            "accessions": accs,
-            "row_source": [result.sources.get(r["accession"], "live") for r in records],
-        })
+        return frames.series_frame(
+            records,
+            attrs={
+                "accessions": accs,
+                "row_source": [result.sources.get(r["accession"], "live") for r in records],
+            },
+        )
 
     async def cache_stats(self) -> dict[str, Any]:
         """Backend counters plus the store's corrupt-entry count and transport figures."""
@@ -270,4 +287,3 @@ class AsyncSession(GeoMethods, LiteratureMethods, _SessionCore):
         who = "email set" if self.config.email else "no email"
         key = "api key set" if self.config.api_key else "no api key"
         return f"<AsyncSession {state}; {who}; {key}; cache={getattr(self.backend, 'name', '?')}>"
-

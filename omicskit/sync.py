@@ -100,14 +100,30 @@ class Session:
     ``progress``, ``config`` and any :class:`~omicskit.Config` field.
     """
 
-    def __init__(self, email: str | None = None, api_key: str | None = None, *, cache: Any = DEFAULT,
-                 offline: bool = False, progress: bool = True, config: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        email: str | None = None,
+        api_key: str | None = None,
+        *,
+        cache: Any = DEFAULT,
+        offline: bool = False,
+        progress: bool = True,
+        config: Any = None,
+        **kwargs: Any,
+    ) -> None:
         self._portal = _Portal()
         self._closed = False
         try:
             self._async: AsyncSession = self._portal.call(
-                self._create(email=email, api_key=api_key, cache=cache, offline=offline, progress=progress,
-                             config=config, **kwargs)
+                self._create(
+                    email=email,
+                    api_key=api_key,
+                    cache=cache,
+                    offline=offline,
+                    progress=progress,
+                    config=config,
+                    **kwargs,
+                )
             )
         except BaseException:
             self._portal.stop()

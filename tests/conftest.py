@@ -14,8 +14,14 @@ if importlib.util.find_spec("omicskit.testing.pytest_plugin") is not None:
     pytest_plugins = ["omicskit.testing.pytest_plugin"]
 
 #: Fast limits for unit tests; tests about rate limiting build their own session.
-FAST = {"eutils_rate": 500.0, "geo_rate": 500.0, "literature_rate": 500.0, "arxiv_interval": 0.001,
-        "backoff_base": 0.01, "backoff_max": 0.05}
+FAST = {
+    "eutils_rate": 500.0,
+    "geo_rate": 500.0,
+    "literature_rate": 500.0,
+    "arxiv_interval": 0.001,
+    "backoff_base": 0.01,
+    "backoff_max": 0.05,
+}
 
 
 @pytest.fixture

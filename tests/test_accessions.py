@@ -34,8 +34,26 @@ def test_normalize_accepts(value: object, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["", "GSE", "GSE-1", "GSE0", "GSE01", "SRP000001", "GSE 1", "GSE1.1", "../GSE1", "GSE1;GSE2", "GSE１２", None, 1.5,
-     True, "G" * 100, "GSE100750\n", "0", "-5"],
+    [
+        "",
+        "GSE",
+        "GSE-1",
+        "GSE0",
+        "GSE01",
+        "SRP000001",
+        "GSE 1",
+        "GSE1.1",
+        "../GSE1",
+        "GSE1;GSE2",
+        "GSE\uff11\uff12",
+        None,
+        1.5,
+        True,
+        "G" * 100,
+        "GSE100750\n",
+        "0",
+        "-5",
+    ],
 )
 def test_normalize_rejects_with_named_value(value: object) -> None:
     if value == "GSE100750\n":  # surrounding whitespace incl. newline is trimmed

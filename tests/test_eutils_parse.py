@@ -94,8 +94,22 @@ def test_series_frame_contract() -> None:
     recs = [docsum_to_record(d) for d in parse_esummary(load("adgencov_esummary_gds.json")).docsums]
     df = series_frame(recs)
     assert list(df.columns[:16]) == [
-        "accession", "title", "summary", "organism", "series_type", "platforms", "n_samples", "published",
-        "pubmed_ids", "bioproject", "sra", "supplementary_types", "samples", "relations", "ftp_url", "uid",
+        "accession",
+        "title",
+        "summary",
+        "organism",
+        "series_type",
+        "platforms",
+        "n_samples",
+        "published",
+        "pubmed_ids",
+        "bioproject",
+        "sra",
+        "supplementary_types",
+        "samples",
+        "relations",
+        "ftp_url",
+        "uid",
     ]
     assert str(df["n_samples"].dtype) == "Int64" and str(df["published"].dtype).startswith("datetime64")
     assert df.loc[2, "sra"] is __import__("pandas").NA

@@ -93,8 +93,9 @@ def test_close_is_idempotent_and_closed_session_refuses(session_factory) -> None
 
 def test_async_session(router, eutils_routes) -> None:  # type: ignore[no-untyped-def]
     async def go() -> list[str]:
-        async with ok.AsyncSession(email="a@example.org", cache="memory", progress=False, http_transport=router,
-                                   eutils_rate=100.0) as s:
+        async with ok.AsyncSession(
+            email="a@example.org", cache="memory", progress=False, http_transport=router, eutils_rate=100.0
+        ) as s:
             df = await s.series(["GSE95632", "GDS3946"])
             assert s.errors.empty
         assert s.closed

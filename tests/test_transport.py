@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 
@@ -22,8 +23,10 @@ ESUMMARY = f"{EUTILS}/esummary.fcgi"
 ESEARCH = f"{EUTILS}/esearch.fcgi"
 RATE_BODY = b'{"error":"API rate limit exceeded","count":"4","limit":"3"}'
 HTML_408 = b"<!DOCTYPE html><html><head><title>408 Request Timeout</title></head><body>Request Timeout</body></html>"
-CAPTCHA = (b"<!DOCTYPE html><html><head><title>NCBI</title></head><body><form id='challenge-form'>"
-           b"<div class='g-recaptcha'></div>Please verify you are human</form></body></html>")
+CAPTCHA = (
+    b"<!DOCTYPE html><html><head><title>NCBI</title></head><body><form id='challenge-form'>"
+    b"<div class='g-recaptcha'></div>Please verify you are human</form></body></html>"
+)
 
 
 def summary_bytes() -> bytes:
@@ -55,8 +58,10 @@ def make_transport(router, sleeps: list[float] | None = None, **cfg) -> Transpor
 
 def test_429_then_success(router) -> None:  # type: ignore[no-untyped-def]
     route = router.get(url__startswith=ESUMMARY).mock(
-        side_effect=[httpx.Response(429, content=RATE_BODY, headers={"Retry-After": "1"}),
-                     httpx.Response(200, content=summary_bytes())]
+        side_effect=[
+            httpx.Response(429, content=RATE_BODY, headers={"Retry-After": "1"}),
+            httpx.Response(200, content=summary_bytes()),
+        ]
     )
     sleeps: list[float] = []
     t = make_transport(router, sleeps, backoff_max=30.0)
@@ -92,8 +97,10 @@ async def _get_and_close(t: Transport, url: str, expect: str = "json"):  # type:
 
 def test_retry_after_on_503_is_honoured(router) -> None:  # type: ignore[no-untyped-def]
     router.get(url__startswith=ESUMMARY).mock(
-        side_effect=[httpx.Response(503, headers={"Retry-After": "2"}, content=b"busy"),
-                     httpx.Response(200, content=summary_bytes())]
+        side_effect=[
+            httpx.Response(503, headers={"Retry-After": "2"}, content=b"busy"),
+            httpx.Response(200, content=summary_bytes()),
+        ]
     )
     sleeps: list[float] = []
     t = make_transport(router, sleeps, backoff_max=30.0)
@@ -112,8 +119,11 @@ def test_error_in_200_is_a_typed_error_not_retried(router) -> None:  # type: ign
 
 def test_html_408_page_is_retried(router) -> None:  # type: ignore[no-untyped-def]
     route = router.get(url__startswith=ESUMMARY).mock(
-        side_effect=[httpx.Response(408, content=HTML_408), httpx.Response(200, content=HTML_408),
-                     httpx.Response(200, content=summary_bytes())]
+        side_effect=[
+            httpx.Response(408, content=HTML_408),
+            httpx.Response(200, content=HTML_408),
+            httpx.Response(200, content=summary_bytes()),
+        ]
     )
     t = make_transport(router, [])
     r = run(_get_and_close(t, ESUMMARY))
@@ -135,9 +145,12 @@ def test_captcha_page_is_not_retrievable(router) -> None:  # type: ignore[no-unt
 
 def test_connection_reset_and_truncation_are_retried(router) -> None:  # type: ignore[no-untyped-def]
     route = router.get(url__startswith=ESUMMARY).mock(
-        side_effect=[httpx.ReadError("Connection reset by peer"), httpx.RemoteProtocolError("peer closed"),
-                     httpx.Response(200, content=summary_bytes()[:100]),  # truncated JSON
-                     httpx.Response(200, content=summary_bytes())]
+        side_effect=[
+            httpx.ReadError("Connection reset by peer"),
+            httpx.RemoteProtocolError("peer closed"),
+            httpx.Response(200, content=summary_bytes()[:100]),  # truncated JSON
+            httpx.Response(200, content=summary_bytes()),
+        ]
     )
     t = make_transport(router, [])
     r = run(_get_and_close(t, ESUMMARY))
@@ -211,8 +224,9 @@ def test_concurrent_calls_stay_under_three_per_second(router) -> None:  # type: 
 
     async def go() -> None:
         # the default NCBI limit (no api key): 3/s with headroom; a fresh limiter identity
-        async with ok.AsyncSession(email="rate@example.org", cache="memory", progress=False, http_transport=router,
-                                   eutils_rate=2.9) as s:
+        async with ok.AsyncSession(
+            email="rate@example.org", cache="memory", progress=False, http_transport=router, eutils_rate=2.9
+        ) as s:
             await asyncio.gather(*(s.eutils.esearch(f"q{i}", retmax=5) for i in range(10)))
 
     run(go())
@@ -224,7 +238,7 @@ def test_concurrent_calls_stay_under_three_per_second(router) -> None:  # type: 
 def test_spacing_limiter_is_thread_safe_and_spaced() -> None:
     lim = SpacingLimiter(2.8)
     waits = sorted(lim.reserve() for _ in range(6))
-    gaps = [b - a for a, b in zip(waits, waits[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(waits)]
     assert all(g == pytest.approx(1 / 2.8, abs=1e-3) for g in gaps)
 
 

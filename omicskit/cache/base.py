@@ -150,5 +150,5 @@ class BaseBackend(abc.ABC):
     async def _size(self) -> tuple[int, int]:
         """(items, bytes) currently stored under :data:`KEY_PREFIX`."""
 
-    async def _close(self) -> None:  # noqa: B027 - optional hook
+    async def _close(self) -> None:
         return None

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import ParseError
 
+_orjson: Any
 try:  # pragma: no cover - exercised when orjson is installed
     import orjson as _orjson
 except ImportError:  # pragma: no cover

@@ -62,7 +62,12 @@ class RecordStore:
                 bad.append(key)
         if bad:
             self.corrupt += len(bad)
-            logger.warning("%d corrupt cache entr%s of kind %r ignored and refetched", len(bad), "y" if len(bad) == 1 else "ies", kind)
+            logger.warning(
+                "%d corrupt cache entr%s of kind %r ignored and refetched",
+                len(bad),
+                "y" if len(bad) == 1 else "ies",
+                kind,
+            )
             await self.backend.delete_many(bad)
         return found, [i for i in idents if i not in found]
 

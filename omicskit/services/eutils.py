@@ -52,8 +52,9 @@ class EUtils:
         self.base = config.eutils_url
 
     # -- esearch ---------------------------------------------------------------------
-    async def esearch(self, term: str, *, retmax: int, retstart: int = 0, history: Mapping[str, str] | None = None,
-                      db: str = "gds") -> SearchPage:
+    async def esearch(
+        self, term: str, *, retmax: int, retstart: int = 0, history: Mapping[str, str] | None = None, db: str = "gds"
+    ) -> SearchPage:
         params: dict[str, Any] = {"db": db, "term": term, "retmode": "json", "retmax": retmax, "retstart": retstart}
         if history:
             params.update(history)
@@ -86,15 +87,17 @@ class EUtils:
             if history is None:
                 page = await self.esearch(term, retmax=min(ESEARCH_PAGE, total - len(uids)), retstart=len(uids))
             else:
-                page = await self.esearch(term, retmax=min(ESEARCH_PAGE, total - len(uids)), retstart=len(uids),
-                                          history=history)
+                page = await self.esearch(
+                    term, retmax=min(ESEARCH_PAGE, total - len(uids)), retstart=len(uids), history=history
+                )
             if not page.ids:
                 break
             uids.extend(page.ids)
         uids = list(dict.fromkeys(uids))[:limit]
         result = SearchResult(term, uids, first.count, first.query_translation)
-        await self.store.write("search", {key: {"uids": uids, "count": first.count,
-                                                "translation": first.query_translation}})
+        await self.store.write(
+            "search", {key: {"uids": uids, "count": first.count, "translation": first.query_translation}}
+        )
         return result
 
     # -- esummary --------------------------------------------------------------------
@@ -112,7 +115,7 @@ class EUtils:
         """Fetch DocSums for accessions, chunk by chunk, as they complete."""
         by_uid = {str(accession_to_uid(acc)): acc for acc in accessions}
         uids = list(by_uid)
-        # Balanced chunks of at most esummary_chunk UIDs: 600 → 2 × 300 (both POST).
+        # Balanced chunks of at most esummary_chunk UIDs: 600 -> 2 x 300 (both POST).
         n_chunks = max(1, -(-len(uids) // self.config.esummary_chunk))
         size = -(-len(uids) // n_chunks)
         chunks = [uids[i : i + size] for i in range(0, len(uids), size)]
@@ -136,7 +139,9 @@ class EUtils:
             acc = record["accession"]
             requested = by_uid.get(str(doc.get("uid")))
             if requested is None or requested != acc:
-                logger.warning("esummary returned %s for uid %s (asked for %s); ignored", acc, doc.get("uid"), requested)
+                logger.warning(
+                    "esummary returned %s for uid %s (asked for %s); ignored", acc, doc.get("uid"), requested
+                )
                 continue
             out[acc] = record
         for uid in chunk:
@@ -165,8 +170,9 @@ class EUtils:
         return guesses, result
 
     # -- elink -----------------------------------------------------------------------
-    async def elink(self, uids: Sequence[str], *, dbfrom: str = "gds", db: str = "pubmed",
-                    linkname: str | None = None) -> Any:
+    async def elink(
+        self, uids: Sequence[str], *, dbfrom: str = "gds", db: str = "pubmed", linkname: str | None = None
+    ) -> Any:
         """ELink JSON for *uids* (one ``id=`` per UID keeps the link sets apart)."""
         data: dict[str, Any] = {"dbfrom": dbfrom, "db": db, "retmode": "json", "id": list(uids)}
         if linkname:

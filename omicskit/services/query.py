@@ -74,13 +74,35 @@ ORGANISMS: dict[str, str] = {
     "sheep": "Ovis aries",
     "horse": "Equus caballus",
 }
-_SCIENTIFIC = sorted(set(ORGANISMS.values()) | {
-    "Mus musculus", "Homo sapiens", "Pan troglodytes", "Bacillus subtilis", "Plasmodium falciparum",
-    "Mycobacterium tuberculosis", "Staphylococcus aureus", "Pseudomonas aeruginosa", "Candida albicans",
-    "Solanum lycopersicum", "Glycine max", "Triticum aestivum", "Vitis vinifera", "Populus trichocarpa",
-    "Oryctolagus cuniculus", "Ciona intestinalis", "Xenopus tropicalis", "Oncorhynchus mykiss", "Salmo salar",
-    "Apis mellifera", "Anopheles gambiae", "Physcomitrium patens", "Medicago truncatula", "Hordeum vulgare",
-})
+_SCIENTIFIC = sorted(
+    set(ORGANISMS.values())
+    | {
+        "Mus musculus",
+        "Homo sapiens",
+        "Pan troglodytes",
+        "Bacillus subtilis",
+        "Plasmodium falciparum",
+        "Mycobacterium tuberculosis",
+        "Staphylococcus aureus",
+        "Pseudomonas aeruginosa",
+        "Candida albicans",
+        "Solanum lycopersicum",
+        "Glycine max",
+        "Triticum aestivum",
+        "Vitis vinifera",
+        "Populus trichocarpa",
+        "Oryctolagus cuniculus",
+        "Ciona intestinalis",
+        "Xenopus tropicalis",
+        "Oncorhynchus mykiss",
+        "Salmo salar",
+        "Apis mellifera",
+        "Anopheles gambiae",
+        "Physcomitrium patens",
+        "Medicago truncatula",
+        "Hordeum vulgare",
+    }
+)
 _BINOMIAL_RE = re.compile(r"[A-Z][a-z]+(?: [a-z][a-z.-]+){1,3}")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
