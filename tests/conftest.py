@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,8 +9,7 @@ import pytest
 
 DATA = Path(__file__).parent / "data"
 
-if importlib.util.find_spec("omicskit.testing.pytest_plugin") is not None:
-    pytest_plugins = ["omicskit.testing.pytest_plugin"]
+pytest_plugins = ["omicskit.testing.pytest_plugin"]
 
 #: Fast limits for unit tests; tests about rate limiting build their own session.
 FAST = {
