@@ -8,6 +8,7 @@ the synchronous :class:`~omicskit.Session` wraps this class.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import warnings
@@ -115,7 +116,9 @@ class _SessionCore:
         if isinstance(spec, str) and spec.startswith(("redis://", "rediss://", "unix://")):
             from .redis_limiter import RedisRateLimiter
 
-            eutils = RedisRateLimiter(spec, name="eutils", rate=cfg.effective_eutils_rate)
+            # NCBI's budget is per API key (or per IP without one): one shared bucket per identity
+            ident = hashlib.sha256(cfg.api_key.encode()).hexdigest()[:12] if cfg.api_key else "ip"
+            eutils = RedisRateLimiter(spec, name=f"eutils:{ident}", rate=cfg.effective_eutils_rate)
         elif spec is not None and not isinstance(spec, str):
             eutils = spec
         else:
