@@ -214,9 +214,11 @@ class GeoMethods:
 
         The index is the probe ID (``ID_REF``); columns are GSM accessions.
         ``df.attrs["samples"]`` holds the sample metadata of the matrix as a
-        companion DataFrame (``accession`` first, ``chN.<key>`` columns);
-        ``df.attrs["platform"]`` the GPL. Drop ``attrs["samples"]`` before
-        ``pd.concat`` of two expression frames (pandas compares attrs).
+        list of records (``accession`` first, ``chN.<key>`` keys); make it a
+        companion frame with ``pd.DataFrame(df.attrs["samples"])``. Records,
+        not a DataFrame, because pandas compares ``attrs`` on ``concat`` and a
+        DataFrame there would make concatenating two matrices fail.
+        ``df.attrs["platform"]`` is the GPL.
 
         A series on several platforms has one matrix per platform: without
         ``platform=`` this raises :class:`~omicskit.errors.InvalidQueryError`
@@ -243,7 +245,7 @@ class GeoMethods:
             {
                 "accession": gse,
                 "platform": parsed.platform,
-                "samples": frames_geo.matrix_samples_frame(parsed.samples),
+                "samples": _plain_records(frames_geo.matrix_samples_frame(parsed.samples)),
                 "series": {k: v for k, v in parsed.series.items()},
             }
         )
@@ -350,3 +352,8 @@ class GeoMethods:
         for acc, exc in failures:
             self._record_errors("download", {acc: exc})
         return frames_geo.downloads_frame([*fetched, *decided], attrs={"dest": str(root.resolve())})
+
+
+def _plain_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """DataFrame rows as dicts of plain Python values (``pd.NA`` → ``None``)."""
+    return [{k: (None if v is pd.NA else v) for k, v in row.items()} for row in frame.to_dict("records")]

@@ -30,7 +30,7 @@ def test_expression_gse19161(router, session_factory) -> None:  # type: ignore[n
     assert df.loc["200003_s_at", "GSM475067"] == pytest.approx(12.08357048)
     assert df.loc["45572_s_at", "GSM475066"] == pytest.approx(9.079071045)
     assert df.attrs["platform"] == "GPL9717" and df.attrs["accession"] == "GSE19161"
-    meta = df.attrs["samples"]
+    meta = pd.DataFrame(df.attrs["samples"])
     assert len(meta) == 61 and meta.columns[0] == "accession"
     first = meta.set_index("accession").loc["GSM475065"]
     assert first["ch1.survival in months"] == "66" and first["ch1.event indicator"] == "censored"
@@ -39,6 +39,8 @@ def test_expression_gse19161(router, session_factory) -> None:  # type: ignore[n
     again = s.expression("GSE19161")  # listing and file are cached
     assert ls.call_count == 1 and dl.call_count == 1
     pd.testing.assert_frame_equal(again, df)
+    both = pd.concat([df, again], axis=1)  # attrs hold plain records, so concat works
+    assert both.shape == (658, 122)
 
 
 def test_header_only_matrix(router, session_factory) -> None:  # type: ignore[no-untyped-def]
