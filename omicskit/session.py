@@ -20,6 +20,7 @@ import pandas as pd
 from . import frames
 from ._geo_methods import GeoMethods
 from ._lit_methods import LiteratureMethods
+from ._snapshot_methods import SnapshotMethods
 from ._transport import Transport
 from .accessions import as_accession_list
 from .cache.base import CacheBackend
@@ -133,6 +134,7 @@ class _SessionCore:
             "crossref": SpacingLimiter(cfg.literature_rate, name="crossref"),
             "arxiv": shared_limiter("arxiv", 1.0 / cfg.arxiv_interval),
             "biorxiv": shared_limiter("biorxiv", cfg.literature_rate),
+            "fulltext": shared_limiter("fulltext", cfg.literature_rate),  # publisher/repository hosts
         }
 
     # -- lifecycle -------------------------------------------------------------------
@@ -192,7 +194,7 @@ class _SessionCore:
         return progress_bar(total, desc, enabled=self.progress, unit=unit)
 
 
-class AsyncSession(GeoMethods, LiteratureMethods, _SessionCore):
+class AsyncSession(GeoMethods, LiteratureMethods, SnapshotMethods, _SessionCore):
     """Asynchronous omicskit session; see :class:`omicskit.Session` for the sync one.
 
     >>> async with AsyncSession(email="me@lab.org") as s:   # doctest: +SKIP

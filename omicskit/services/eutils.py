@@ -172,10 +172,11 @@ class EUtils:
     # -- elink -----------------------------------------------------------------------
     async def elink(
         self, uids: Sequence[str], *, dbfrom: str = "gds", db: str = "pubmed", linkname: str | None = None
-    ) -> Any:
-        """ELink JSON for *uids* (one ``id=`` per UID keeps the link sets apart)."""
+    ) -> bytes:
+        """The validated ELink JSON body for *uids* (one ``id=`` per UID keeps
+        the link sets apart); :func:`omicskit.parsers.pubmed.parse_elink` reads it."""
         data: dict[str, Any] = {"dbfrom": dbfrom, "db": db, "retmode": "json", "id": list(uids)}
         if linkname:
             data["linkname"] = linkname
         response = await self.transport.post(f"{self.base}/elink.fcgi", group="eutils", data=data, expect="json")
-        return response.data
+        return response.content
