@@ -287,6 +287,12 @@ class AsyncSession(GeoMethods, LiteratureMethods, SnapshotMethods, _SessionCore)
         self._check_open()
         return await self.backend.clear(KEY_PREFIX + (f"{kind}:" if kind else ""))
 
+    def _repr_html_(self) -> str:
+        """Rich display in Jupyter: identity (never the key), cache, limits, counters."""
+        from .display import session_html
+
+        return session_html(self)
+
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         who = "email set" if self.config.email else "no email"

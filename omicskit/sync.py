@@ -182,6 +182,12 @@ class Session:
     def offline(self) -> bool:
         return self._async.offline
 
+    def _repr_html_(self) -> str:
+        """Rich display in Jupyter: identity (never the key), cache, limits, counters."""
+        from .display import session_html
+
+        return session_html(self)
+
     @property
     def async_session(self) -> AsyncSession:
         """The underlying :class:`AsyncSession` (runs on this session's loop)."""
