@@ -356,4 +356,4 @@ class GeoMethods:
 
 def _plain_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """DataFrame rows as dicts of plain Python values (``pd.NA`` → ``None``)."""
-    return [{k: (None if v is pd.NA else v) for k, v in row.items()} for row in frame.to_dict("records")]
+    return [{str(k): (None if v is pd.NA else v) for k, v in row.items()} for row in frame.to_dict("records")]

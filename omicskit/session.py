@@ -238,8 +238,9 @@ class AsyncSession(GeoMethods, LiteratureMethods, SnapshotMethods, _SessionCore)
         )
         self._begin("search", term=term)
         found = await self.eutils.search(term, limit, refresh=refresh)
-        with self._bar(len(found.uids), "summaries"):
+        with self._bar(len(found.uids), "summaries") as bar:
             accessions, result = await self.eutils.summaries_for_uids(found.uids, refresh=refresh)
+            bar.update(len(result.records) + len(result.errors))
         self._record_errors("esummary", result.errors)
         records = result.ordered(accessions)
         return frames.series_frame(
@@ -262,8 +263,9 @@ class AsyncSession(GeoMethods, LiteratureMethods, SnapshotMethods, _SessionCore)
         """
         accs = as_accession_list(accessions)
         self._begin("series", n=len(accs))
-        with self._bar(len(accs), "series"):
+        with self._bar(len(accs), "series") as bar:
             result = await self.eutils.summaries(accs, refresh=refresh)
+            bar.update(len(result.records) + len(result.errors))
         self._record_errors("esummary", result.errors)
         records = result.ordered(accs)
         return frames.series_frame(

@@ -227,3 +227,22 @@ def test_datasets_and_subsets_from_the_mirror(router, session_factory) -> None: 
     assert first["samples"][:2] == ["GSM11815", "GSM11832"] and first["n_samples"] == 9
     with pytest.raises(Exception, match="invalid accession"):
         s.datasets("nonsense")
+
+
+def test_series_answer_without_sample_blocks_is_an_error_not_an_empty_table(router, session_factory) -> None:  # type: ignore[no-untyped-def]
+    # the viewer answers with the real series-only SOFT of GSE100750 (it lists 18 samples, has no
+    # ^SAMPLE block); the mirror family file is missing: an error row, and nothing cached as "0 samples"
+    viewer = router.get(url__startswith=VIEWER).mock(
+        return_value=httpx.Response(200, content=geo("GSE100750_GSE.soft"))
+    )
+    family = router.get(f"{FTP}/series/GSE100nnn/GSE100750/soft/GSE100750_family.soft.gz").mock(
+        return_value=httpx.Response(404, content=b"not found")
+    )
+    s = session_factory()
+    df = s.samples("GSE100750")
+    assert df.empty and viewer.call_count == 1 and family.call_count == 1
+    (row,) = s.errors.to_dict("records")
+    assert row["accession"] == "GSE100750" and row["stage"] == "soft"
+    assert "listed no samples and the family SOFT failed" in row["message"]
+    s.samples("GSE100750")
+    assert viewer.call_count == 2  # the failure was not cached

@@ -32,7 +32,7 @@ import pandas as pd
 from .._transport import Transport
 from ..cache.fetch import FetchResult, RecordStore
 from ..config import Config
-from ..errors import NotFoundError, OmicsKitError, ParseError
+from ..errors import BodyValidationError, NotFoundError, OmicsKitError, ParseError
 from ..parsers.soft import (
     gds_record,
     iter_soft_entities,
@@ -145,7 +145,34 @@ class GeoRecords:
 
     async def _series_samples(self, gse: str, *, refresh: bool, depth: int = 0) -> list[dict[str, Any]]:
         data, source = await self.source.series_soft(gse, targ="gsm")
+        samples, series = await self._samples_from(gse, data)
+        if not samples and depth == 0:
+            samples = await self._superseries_samples(gse, series, refresh=refresh)
+        if not samples and source == "viewer":
+            # the viewer answered SOFT without any sample block: ask the family file once
+            try:
+                data = await self.source.mirror_gzip(self.source.family_url(gse))
+            except OmicsKitError as exc:
+                raise BodyValidationError(
+                    f"{gse}: the accession viewer listed no samples and the family SOFT failed: {exc}",
+                    retryable=exc.retryable,
+                ) from exc
+            source = "family"
+            samples, series = await self._samples_from(gse, data)
         self.sources[gse] = source
+        if not samples:
+            listed = sum(len(s.get("samples") or []) for s in series if s["accession"] == gse)
+            raise BodyValidationError(
+                f"{gse}: GEO answered without sample records (the series lists {listed} sample(s))",
+                retryable=False,
+            )
+        if samples:
+            await self.store.write("soft-gsm", {s["accession"]: s for s in samples})
+        logger.debug("%s: %d samples from the %s", gse, len(samples), source)
+        return samples
+
+    async def _samples_from(self, gse: str, data: bytes) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Sample and series records of one SOFT answer; series records are cached."""
         try:
             entities = await _parse(data)
         except ParseError as exc:
@@ -154,12 +181,7 @@ class GeoRecords:
         series = [series_record(e) for e in entities if e.kind == "SERIES" and e.accession]
         if series:
             await self.store.write("soft-gse", {s["accession"]: s for s in series})
-        if not samples and depth == 0:
-            samples = await self._superseries_samples(gse, series, refresh=refresh)
-        if samples:
-            await self.store.write("soft-gsm", {s["accession"]: s for s in samples})
-        logger.debug("%s: %d samples from the %s", gse, len(samples), source)
-        return samples
+        return samples, series
 
     async def _superseries_samples(
         self, gse: str, known: list[dict[str, Any]], *, refresh: bool
