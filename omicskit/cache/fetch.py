@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import OfflineError, OmicsKitError, ParseError
 from .base import TTL, CacheBackend, make_key
 from .codec import decode_record, encode_record
+from .journal import RecordJournal
 
 __all__ = ["FetchResult", "RecordStore"]
 
@@ -45,6 +46,8 @@ class RecordStore:
         self.backend = backend
         self.offline = offline
         self.corrupt = 0
+        #: Every record read or written (for snapshots); ``None`` turns journalling off.
+        self.journal: RecordJournal | None = RecordJournal()
 
     async def read(self, kind: str, idents: list[str]) -> tuple[dict[str, Any], list[str]]:
         """Cached values of *idents* and the list of misses (corrupt = miss)."""
@@ -60,6 +63,9 @@ class RecordStore:
                 found[ident] = decode_record(blob)
             except ParseError:
                 bad.append(key)
+                continue
+            if self.journal is not None:
+                self.journal.note(key, blob, "cache")
         if bad:
             self.corrupt += len(bad)
             logger.warning(
@@ -75,6 +81,9 @@ class RecordStore:
         """Store validated values (never exceptions)."""
         payload = {make_key(kind, i): encode_record(v) for i, v in items.items() if not isinstance(v, BaseException)}
         if payload:
+            if self.journal is not None:
+                for key, blob in payload.items():
+                    self.journal.note(key, blob, "live")
             await self.backend.set_many(payload, TTL.get(kind) if ttl is None else ttl)
 
     async def get_many(
