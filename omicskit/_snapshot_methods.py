@@ -8,20 +8,17 @@
   keyword on every long call.)
 * On a snapshot session, ``search`` falls back to a local search over the
   snapshot's series records when the exact query is not in the snapshot;
-  the frame then carries ``attrs["offline_match"] == "local"``. The fallback
-  wraps ``AsyncSession.search`` once, when the class is defined
-  (:meth:`SnapshotMethods.__init_subclass__`).
+  the frame then carries ``attrs["offline_match"] == "local"``
+  (:meth:`SnapshotMethods._local_search`, called by ``AsyncSession.search``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as _dt
-import functools
-import inspect
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus
@@ -34,7 +31,6 @@ from ._snapshot_select import describe_searches, linked_keys, roots_and_searches
 from ._version import __version__
 from .accessions import as_accession_list
 from .cache.codec import decode_record, encode_record
-from .errors import OfflineError
 from .estimate import Estimate, estimate
 from .redact import redact
 from .snapshot import SnapshotBackend, local_search
@@ -61,30 +57,6 @@ def _scrub(blob: bytes, secrets: tuple[str, ...]) -> bytes:
     return encode_record(json.loads(redact(json.dumps(value, ensure_ascii=False), secrets)))
 
 
-def _with_local_fallback(search: Callable[..., Any]) -> Callable[..., Any]:
-    signature = inspect.signature(search)
-
-    @functools.wraps(search)
-    async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        bound = signature.bind(self, *args, **kwargs)
-        bound.apply_defaults()
-        params = dict(bound.arguments)
-        params.pop("self", None)
-        try:
-            df = await search(self, *args, **kwargs)
-        except OfflineError:
-            if not isinstance(getattr(self, "backend", None), SnapshotBackend):
-                raise
-            return await self._local_search(**params)
-        log = self.__dict__.setdefault("_search_log", [])
-        log.append({"query": df.attrs.get("query"), "term": df.attrs.get("term"), "limit": params.get("limit"),
-                    "retrieved_at": df.attrs.get("retrieved_at")})  # fmt: skip
-        del log[:-1000]
-        return df
-
-    return wrapper
-
-
 class SnapshotMethods:
     """Mixed into :class:`~omicskit.AsyncSession`; relies on its core attributes."""
 
@@ -96,14 +68,6 @@ class SnapshotMethods:
         offline: bool
 
         def _begin(self, name: str, **info: Any) -> None: ...
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        search = cls.__dict__.get("search")
-        if search is not None and not getattr(search, "_snapshot_fallback", False):
-            wrapped = _with_local_fallback(search)
-            wrapped._snapshot_fallback = True  # type: ignore[attr-defined]
-            cls.search = wrapped  # type: ignore[attr-defined]
 
     # -- snapshots -------------------------------------------------------------------
     async def save_snapshot(
@@ -130,7 +94,7 @@ class SnapshotMethods:
         if not target.parent.is_dir():
             raise SnapshotError(f"cannot write snapshot: directory {str(target.parent)!r} does not exist")
         blobs: dict[str, bytes | None] = {k: e.blob for k, e in journal.entries.items()}
-        log = self.__dict__.get("_search_log", [])
+        log = getattr(self, "_search_log", [])
         if accessions_or_frames is None:
             search_keys, queries = describe_searches(blobs, log)
             roots = [split_key(k)[1] for k in blobs if split_key(k)[0] == "docsum"]

@@ -8,7 +8,8 @@ from urllib.parse import quote, quote_plus
 
 __all__ = ["redact"]
 
-_PARAM_RE = re.compile(r"((?:api_key|email|mailto)=)[^&\s\"']+", re.IGNORECASE)
+# a value after api_key=/email=/mailto= (not a placeholder such as "email=..." in a hint)
+_PARAM_RE = re.compile(r"((?:api_key|email|mailto)=)(?!\.\.\.)[^&\s\"'<>()]+", re.IGNORECASE)
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:

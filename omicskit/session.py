@@ -26,7 +26,7 @@ from .accessions import as_accession_list
 from .cache.base import CacheBackend
 from .cache.fetch import RecordStore
 from .config import Config
-from .errors import ErrorRow, InvalidQueryError, SessionClosedError
+from .errors import ErrorRow, InvalidQueryError, OfflineError, SessionClosedError
 from .limiter import RateLimiter, SpacingLimiter, shared_limiter
 from .progress import progress_bar
 from .services.eutils import EUtils
@@ -92,6 +92,7 @@ class _SessionCore:
         self.store = RecordStore(self.backend, offline=self.offline)
         self.eutils = EUtils(self.config, self.transport, self.store)
         self._errors: list[ErrorRow] = []
+        self._search_log: list[dict[str, Any]] = []
         self._closed = False
         self.last_call: dict[str, Any] = {}
 
@@ -136,6 +137,12 @@ class _SessionCore:
             "biorxiv": shared_limiter("biorxiv", cfg.literature_rate),
             "fulltext": shared_limiter("fulltext", cfg.literature_rate),  # publisher/repository hosts
         }
+
+    @property
+    def _is_snapshot(self) -> bool:
+        from .snapshot import SnapshotBackend
+
+        return isinstance(self.backend, SnapshotBackend)
 
     # -- lifecycle -------------------------------------------------------------------
     @property
@@ -237,13 +244,23 @@ class AsyncSession(GeoMethods, LiteratureMethods, SnapshotMethods, _SessionCore)
             has_sra=has_sra,
         )
         self._begin("search", term=term)
-        found = await self.eutils.search(term, limit, refresh=refresh)
+        try:
+            found = await self.eutils.search(term, limit, refresh=refresh)
+        except OfflineError:
+            if not self._is_snapshot:
+                raise
+            # a snapshot answers queries it did not record by a local search over its series
+            return await self._local_search(  # type: ignore[attr-defined]
+                query, organism=organism, entry_type=entry_type, series_type=series_type, platform=platform,
+                published=published, min_samples=min_samples, max_samples=max_samples, has_sra=has_sra,
+                limit=limit, refresh=refresh,
+            )  # fmt: skip
         with self._bar(len(found.uids), "summaries") as bar:
             accessions, result = await self.eutils.summaries_for_uids(found.uids, refresh=refresh)
             bar.update(len(result.records) + len(result.errors))
         self._record_errors("esummary", result.errors)
         records = result.ordered(accessions)
-        return frames.series_frame(
+        df = frames.series_frame(
             records,
             attrs={
                 "query": query,
@@ -254,6 +271,12 @@ class AsyncSession(GeoMethods, LiteratureMethods, SnapshotMethods, _SessionCore)
                 "row_source": [result.sources.get(r["accession"], "live") for r in records],
             },
         )
+        # remembered (bounded) so save_snapshot() can describe the queries behind its records
+        self._search_log.append(
+            {"query": query, "term": term, "limit": limit, "retrieved_at": df.attrs["retrieved_at"]}
+        )
+        del self._search_log[:-1000]
+        return df
 
     async def series(self, accessions: str | Iterable[str], *, refresh: bool = False) -> pd.DataFrame:
         """Summaries (DocSums) of GEO accessions as the series DataFrame.

@@ -6,7 +6,7 @@ the real GEO/NCBI/literature records bundled in ``omicskit/testing/data``
 (provenance in ``PROVENANCE.tsv`` there), fetches every series of the fake's
 catalog with its samples, supplementary listings, series matrices and papers,
 and saves everything the session read into one snapshot. It also writes
-``omicskit/data/DEMO_PROVENANCE.md``. No network, no API key, no email::
+``omicskit/data/DEMO_PROVENANCE.md``. No network and no API key; a placeholder email is used and redacted::
 
     .venv/bin/python scripts/build_demo_snapshot.py [--out omicskit/data/demo.omicskit]
 """
@@ -36,7 +36,9 @@ def build(out: Path) -> dict[str, object]:
     """Fetch the demo records from the fake services and save the snapshot to *out*."""
     with FakeServices(rate_limit=False) as fake:
         series = sorted(fake.catalog.series, key=lambda a: int(a[3:]))
-        with ok.Session(cache="none", progress=False, **fake.config_overrides(), **FAST) as s:
+        # an email lets Unpaywall answer (the fake needs one, like the real service); the snapshot
+        # writer replaces it with *** in every record, so the file holds no address
+        with ok.Session(email="demo@omicskit.invalid", cache="none", progress=False, **fake.config_overrides(), **FAST) as s:
             for q in QUERIES:
                 s.search(q, limit=LIMIT)
             s.series(series)

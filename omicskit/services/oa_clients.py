@@ -19,6 +19,7 @@ canonical DOI), so DOI-keyed answers are kept under the DOI that was asked.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
@@ -59,9 +60,15 @@ class UnpaywallClient(LitClient):
 
     async def lookup(self, dois: list[str], *, refresh: bool = False) -> FetchResult:
         keys = list(dict.fromkeys(doi_key(d) for d in dois))
-        if not self.config.email:
-            return FetchResult(errors={k: ConfigError(UNPAYWALL_NEEDS_EMAIL) for k in keys})
-        return await self.store.get_many(self.kind, keys, lambda missing: per_item(missing, self._one), refresh=refresh)
+
+        async def fetch(missing: list[str]) -> AsyncIterator[dict[str, Any]]:
+            if not self.config.email:  # cached answers (a snapshot, a team cache) need no email
+                yield {k: ConfigError(UNPAYWALL_NEEDS_EMAIL) for k in missing}
+                return
+            async for batch in per_item(missing, self._one):
+                yield batch
+
+        return await self.store.get_many(self.kind, keys, fetch, refresh=refresh)
 
     async def _one(self, doi: str) -> dict[str, Any]:
         response = await self.transport.get(
