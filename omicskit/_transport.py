@@ -19,6 +19,7 @@ import email.utils
 import logging
 import os
 import random
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -138,7 +139,13 @@ class Transport:
             raise SessionClosedError("the session is closed")
         if self._client is None:
             cfg = self.config
-            verify: Any = cfg.ca_bundle if cfg.ca_bundle else cfg.verify
+            _install_log_redaction(self._secrets)
+            verify: Any = cfg.verify
+            if cfg.ca_bundle:  # httpx deprecates a path for verify=; give it an SSLContext
+                bundle = Path(cfg.ca_bundle)
+                verify = ssl.create_default_context(
+                    cafile=str(bundle) if bundle.is_file() else None, capath=str(bundle) if bundle.is_dir() else None
+                )
             contact = f"; mailto:{cfg.email}" if cfg.email else ""
             self._client = httpx.AsyncClient(
                 headers={"User-Agent": f"omicskit/{__version__} (+https://pypi.org/project/omicskit{contact})"},
@@ -200,6 +207,7 @@ class Transport:
             attempts += 1
             try:
                 breaker.check(urlsplit(url).netloc)
+                self._get_client()  # build the client (TLS context) before taking a rate-limit slot
                 await self._acquire(group)
                 response = await self._send_once(method, url, params=params, data=data, headers=headers, expect=expect)
             except OmicsKitError as exc:
@@ -394,6 +402,34 @@ def exc_to(exc: Exception, transport: Transport) -> OmicsKitError:
     if isinstance(exc, httpx.TransportError):
         return TransportError(f"{type(exc).__name__} for {url}: {transport.redact(str(exc))}")
     return RemoteError(f"{type(exc).__name__}: {transport.redact(str(exc))}", url=url, retryable=False)
+
+
+class _RedactFilter(logging.Filter):
+    """Scrubs secrets from httpx/httpcore log records (their request lines carry the query string)."""
+
+    def __init__(self) -> None:
+        super().__init__("omicskit-redact")
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(redact(str(a), self.secrets) if isinstance(a, (str, httpx.URL)) else a for a in args)
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg, self.secrets)
+        return True
+
+
+_REDACT_FILTER = _RedactFilter()
+
+
+def _install_log_redaction(secrets: tuple[str, ...]) -> None:
+    """Attach the redacting filter to httpx's loggers (once) and teach it *secrets*."""
+    _REDACT_FILTER.secrets.update(secrets)
+    for name in ("httpx", "httpcore"):
+        log = logging.getLogger(name)
+        if _REDACT_FILTER not in log.filters:
+            log.addFilter(_REDACT_FILTER)
 
 
 def _retry_after(value: str | None) -> float | None:

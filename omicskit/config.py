@@ -40,7 +40,7 @@ class Config:
     with :meth:`replace`. The API key is never shown in ``repr``.
     """
 
-    email: str | None = None
+    email: str | None = field(default=None, repr=False)
     api_key: str | None = field(default=None, repr=False)
     tool: str = "omicskit"
     eutils_url: str = _DEFAULTS["eutils_url"]

@@ -213,10 +213,13 @@ class _Builder:
 
     def finish(self) -> SoftEntity | None:
         """Close the open entity (building its table when requested) and return it."""
-        entity, rows = self.current, self.rows
+        entity, rows, open_table = self.current, self.rows, self.in_table
         self.current, self.rows, self.in_table = None, [], False
         if entity is None:
             return None
+        if open_table and self.tables:
+            # a table cut before its !..._table_end line: never hand out a silently shorter table
+            raise ParseError(f"truncated SOFT table in {entity.kind} {entity.accession or '?'} (no table_end line)")
         if not entity.accession:
             entity.accession = entity.first(f"{entity.kind}_geo_accession") or ""
         if self.tables:

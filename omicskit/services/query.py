@@ -111,9 +111,28 @@ def clean_term(term: str) -> str:
     """Strip control characters, collapse whitespace and neutralise
     unbalanced double quotes (Entrez rejects them)."""
     text = _CONTROL_RE.sub(" ", term)
+    # lone surrogates cannot be sent as UTF-8: replace them rather than fail inside httpx
+    text = text.encode("utf-8", "replace").decode("utf-8")
     if text.count('"') % 2:
         text = text.replace('"', " ")
+    if not _balanced(text):  # "cancer) OR (tumour" would escape the filters' AND
+        text = text.replace("(", " ").replace(")", " ")
     return " ".join(text.split())
+
+
+def _balanced(text: str) -> bool:
+    """True when parentheses (outside double quotes) nest properly."""
+    depth, quoted = 0, False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+        elif not quoted and char == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
 
 
 def _quote(value: str) -> str:
