@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of omicskit against the prototype's approach (run ``benchmarks/run.py``)."""
