@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 from .errors import BodyValidationError, CaptchaError, NotFoundError, ParseError, RateLimitError
@@ -22,6 +23,12 @@ __all__ = [
     "parse_json_body",
     "require_soft",
 ]
+
+_loads: Callable[[bytes], Any]
+try:  # orjson parses a 1.8 MB esummary body ~4x faster than the standard library
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover
+    _loads = json.loads
 
 _HTML_RE = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<\?xml[^>]*>\s*<!doctype\s+html)", re.IGNORECASE)
 _CAPTCHA_MARKERS = (b"captcha", b"verify you are human", b"are you a robot", b"challenge-form", b"cf-challenge")
@@ -50,7 +57,7 @@ def parse_json_body(body: bytes, url: str = "") -> Any:
     if is_html(body):
         raise classify_html(body, url)
     try:
-        data = json.loads(body)
+        data = _loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BodyValidationError(f"invalid or truncated JSON from {url}: {exc}", url=url, retryable=True) from exc
     if isinstance(data, dict):

@@ -30,6 +30,8 @@ URL_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("biorxiv_url", "OMICSKIT_BIORXIV_URL", "https://api.biorxiv.org"),
 )
 _DEFAULTS = {name: default for name, _env, default in URL_FIELDS}
+#: Seconds over which NCBI's per-second E-utilities budget is granted (0.25 s margin for jitter).
+EUTILS_WINDOW = 1.25
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class Config:
     limiter: str | None = None
     #: Requests per second; ``None`` picks NCBI's limit (3, or 10 with a key) minus headroom.
     eutils_rate: float | None = None
-    geo_rate: float = 20.0
+    geo_rate: float = 40.0
     literature_rate: float = 5.0
     arxiv_interval: float = 3.0
     max_connections: int = 20
@@ -90,11 +92,17 @@ class Config:
             raise ConfigError("retries must be >= 0")
 
     @property
+    def eutils_per_window(self) -> int:
+        """NCBI's E-utilities budget per second: 3, or 10 with an API key."""
+        return 10 if self.api_key else 3
+
+    @property
     def effective_eutils_rate(self) -> float:
-        """E-utilities requests per second: NCBI's 3/s (10/s with a key) with headroom."""
+        """Average E-utilities requests per second: NCBI's budget spread over a
+        1.25 s window (2.4/s, 8/s with a key) unless ``eutils_rate`` is set."""
         if self.eutils_rate is not None:
             return self.eutils_rate
-        return 9.0 if self.api_key else 2.8
+        return self.eutils_per_window / EUTILS_WINDOW
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:

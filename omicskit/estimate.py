@@ -19,8 +19,9 @@ method              requests for ``n`` items
 ==================  ============================================================
 
 Time is the sum over host groups of ``requests / rate`` with the limiter's
-rates (E-utilities 2.8/s without an API key — NCBI allows 3 — and 9/s with
-one — NCBI allows 10 —, GEO viewer 20/s, mirror 20/s, literature 5/s); server
+average rates (E-utilities 2.4/s without an API key — NCBI allows 3, granted
+in bursts of 3 per 1.25 s — and 8/s with one — NCBI allows 10 —, GEO viewer
+40/s, mirror 20/s, literature 5/s); server
 latency and transfer time are not included, so real jobs take somewhat longer.
 The session form is :meth:`omicskit.Session.estimate`.
 """

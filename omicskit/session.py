@@ -25,7 +25,7 @@ from ._transport import Transport
 from .accessions import as_accession_list
 from .cache.base import CacheBackend
 from .cache.fetch import RecordStore
-from .config import Config
+from .config import EUTILS_WINDOW, Config
 from .errors import ErrorRow, InvalidQueryError, OfflineError, SessionClosedError
 from .limiter import RateLimiter, SpacingLimiter, shared_limiter
 from .progress import progress_bar
@@ -123,8 +123,12 @@ class _SessionCore:
             eutils = RedisRateLimiter(spec, name=f"eutils:{ident}", rate=cfg.effective_eutils_rate)
         elif spec is not None and not isinstance(spec, str):
             eutils = spec
+        elif cfg.eutils_rate is None:  # NCBI's budget in bursts, with a margin for arrival jitter
+            per = cfg.eutils_per_window
+            eutils = shared_limiter("eutils", per / EUTILS_WINDOW, burst=per, window=EUTILS_WINDOW,
+                                    identity=cfg.api_key)  # fmt: skip
         else:
-            eutils = shared_limiter("eutils", cfg.effective_eutils_rate, identity=cfg.api_key)
+            eutils = shared_limiter("eutils", cfg.eutils_rate, identity=cfg.api_key)
         return {
             "eutils": eutils,
             "idconv": shared_limiter("idconv", 2.8),

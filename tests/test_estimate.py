@@ -27,13 +27,13 @@ def test_series_uses_500_uid_chunks_and_viewer_per_series() -> None:
 
 def test_times_with_and_without_api_key() -> None:
     est = estimate("series", 5000)  # 10 esummary requests
-    assert est.seconds_without_key == pytest.approx(10 / 2.8)
-    assert est.seconds_with_key == pytest.approx(10 / 9.0)
+    assert est.seconds_without_key == pytest.approx(10 / 2.4)
+    assert est.seconds_with_key == pytest.approx(10 / 8.0)
     assert est.seconds == est.seconds_without_key and not est.has_api_key
     keyed = estimate("series", 5000, Config(api_key="k"))
     assert keyed.seconds == keyed.seconds_with_key and keyed.has_api_key
     geo = estimate("samples", 100)
-    assert geo.seconds_with_key == geo.seconds_without_key == pytest.approx(100 / 20.0)
+    assert geo.seconds_with_key == geo.seconds_without_key == pytest.approx(100 / 40.0)
     text = str(est)
     assert "10 request(s)" in text and "3/s" in text and "10/s" in text
     assert est.as_dict()["total_requests"] == 10

@@ -141,7 +141,7 @@ def test_config_from_env_and_urls(monkeypatch) -> None:  # type: ignore[no-untyp
     monkeypatch.setenv("OMICSKIT_CACHE", "memory")
     cfg = ok.Config.from_env()
     assert cfg.email == "env@example.org" and cfg.api_key == "envkey" and cfg.cache == "memory"
-    assert cfg.eutils_url == "http://127.0.0.1:9/eutils" and cfg.effective_eutils_rate == 9.0
+    assert cfg.eutils_url == "http://127.0.0.1:9/eutils" and cfg.effective_eutils_rate == 8.0
     assert "envkey" not in repr(cfg)
     with pytest.raises(ok.ConfigError):
         ok.Config(geo_url="ftp://nope")
@@ -149,4 +149,4 @@ def test_config_from_env_and_urls(monkeypatch) -> None:  # type: ignore[no-untyp
         cfg.replace(nonsense=1)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert ok.Config().effective_eutils_rate == 2.8
+        assert ok.Config().effective_eutils_rate == 2.4

@@ -235,6 +235,45 @@ def test_concurrent_calls_stay_under_three_per_second(router) -> None:  # type: 
     assert worst <= 3
 
 
+def test_windowed_limiter_never_grants_more_than_burst_per_window() -> None:
+    lim = SpacingLimiter(3 / 1.25, burst=3, window=1.25)
+    grants, t = [], 0.0
+    for _ in range(12):
+        t += lim.reserve()  # reserve() returns the wait relative to "now"; now is ~constant here
+        grants.append(t)
+        t = 0.0
+    starts = sorted(grants)
+    assert starts[:3] == [0.0, 0.0, 0.0] or max(starts[:3]) < 0.01  # a burst of 3
+    worst = max(sum(1 for g in starts if s <= g < s + 1.2) for s in starts)
+    assert worst <= 3
+
+
+def test_default_limits_survive_arrival_jitter(router) -> None:  # type: ignore[no-untyped-def]
+    """NCBI counts arrivals; connection set-up and the network shift them. With
+    up to 200 ms of random delay per request, no 1-second window holds 4."""
+    import random
+
+    rng = random.Random(7)
+    times: list[float] = []
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(rng.uniform(0.0, 0.2))  # delay between the grant and the arrival
+        times.append(time.monotonic())
+        return httpx.Response(200, content=read("eutils/adgencov_esearch_gds.json"))
+
+    router.route(url__startswith=ESEARCH).mock(side_effect=answer)
+
+    async def go() -> None:
+        async with ok.AsyncSession(email="jitter@example.org", cache="memory", progress=False,
+                                   http_transport=router) as s:  # fmt: skip
+            await asyncio.gather(*(s.eutils.esearch(f"j{i}", retmax=5) for i in range(9)))
+
+    run(go())
+    assert len(times) == 9
+    worst = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert worst <= 3
+
+
 def test_spacing_limiter_is_thread_safe_and_spaced() -> None:
     lim = SpacingLimiter(2.8)
     waits = sorted(lim.reserve() for _ in range(6))
