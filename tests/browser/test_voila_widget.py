@@ -183,12 +183,20 @@ def test_search_select_and_show_samples_in_voila(page, voila_url: str, fake_for_
     # The notebook's own demo cells already searched once; wait for them to finish.
     expect(page.locator(".omicskit-status")).to_contain_text("result(s)")
 
-    # Search with the button.
+    # Search with the button. The notebook's own cells left page 2 of "chromatin" on screen, so wait
+    # for a row that only page 1 has (6 matches, 5 per page, newest first) before going on.
     query.fill("chromatin")
     page.locator(".omicskit-search").click()
     table = page.locator(".omicskit-results table.results-table")
+    expect(table).to_contain_text("BRG1 establishes the neuroectodermal chromatin landscape")
+    expect(table.locator("tbody tr")).to_have_count(5)
+    expect(table).not_to_contain_text("GSE93431")
+
+    # Paging beyond the first page fetches the next rows from the session.
+    page.locator(".omicskit-next").click()
     expect(table).to_contain_text("GSE93431")
     expect(table).to_contain_text("Two independent modes of chromosome organization")
+    expect(table.locator("tbody tr")).to_have_count(1)
 
     # Search with Enter: different, real rows from the fake services.
     query.fill("ovarian cancer")
