@@ -9,13 +9,13 @@ esummary requests. Past 10,000 hits, further esearch pages reuse the
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .._aio import as_completed_results
 from .._transport import Transport
 from ..accessions import accession_to_uid
 from ..cache.fetch import FetchResult, RecordStore
@@ -119,14 +119,8 @@ class EUtils:
         n_chunks = max(1, -(-len(uids) // self.config.esummary_chunk))
         size = -(-len(uids) // n_chunks)
         chunks = [uids[i : i + size] for i in range(0, len(uids), size)]
-        tasks = [asyncio.ensure_future(self._docsum_chunk(chunk, by_uid)) for chunk in chunks]
-        try:
-            for next_done in asyncio.as_completed(tasks):
-                yield await next_done
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        async for batch in as_completed_results(self._docsum_chunk(chunk, by_uid) for chunk in chunks):
+            yield batch
 
     async def _docsum_chunk(self, chunk: list[str], by_uid: dict[str, str]) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._aio import per_item
 from .._transport import Transport
 from ..cache.fetch import FetchResult, RecordStore
 from ..config import Config
@@ -97,28 +98,9 @@ OnDone = Callable[[int], None] | None
 async def _gather_batches(
     idents: list[str], one: Callable[[str], Awaitable[Any]], limit: int = CONCURRENCY, on_done: OnDone = None
 ) -> AsyncIterator[dict[str, Any]]:
-    """Run ``one(ident)`` for every ident with bounded concurrency; yield
-    ``{ident: value | exception}`` as each finishes (never raises for one item)."""
-    gate = asyncio.Semaphore(limit)
-
-    async def guarded(ident: str) -> dict[str, Any]:
-        async with gate:
-            try:
-                return {ident: await one(ident)}
-            except (OmicsKitError, ValueError) as exc:
-                return {ident: exc}
-            finally:
-                if on_done is not None:
-                    on_done(1)
-
-    tasks = [asyncio.ensure_future(guarded(i)) for i in idents]
-    try:
-        for done in asyncio.as_completed(tasks):
-            yield await done
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    """:func:`omicskit._aio.per_item` with the viewer's concurrency bound."""
+    async for batch in per_item(idents, one, limit=limit, on_done=on_done):
+        yield batch
 
 
 class GeoRecords:

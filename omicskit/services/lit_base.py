@@ -9,16 +9,13 @@ strings matching :data:`DOI_RE` are ever sent to a DOI-keyed service.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from typing import Any
 
+from .._aio import per_item
 from .._transport import Transport
 from ..cache.fetch import RecordStore
 from ..config import Config
-from ..errors import OmicsKitError
 
 __all__ = [
     "DOI_RE",
@@ -85,32 +82,6 @@ def classify_paper_id(value: object) -> dict[str, str]:
 def chunked(items: list[str], size: int) -> list[list[str]]:
     """Consecutive slices of at most *size* items."""
     return [items[i : i + size] for i in range(0, len(items), size)]
-
-
-async def per_item(
-    idents: Iterable[str],
-    fetch_one: Callable[[str], Awaitable[Any]],
-) -> AsyncIterator[dict[str, Any]]:
-    """Run ``fetch_one`` for every ident concurrently (the transport's limiter
-    spaces them) and yield ``{ident: value | exception}`` as each finishes."""
-
-    async def guarded(ident: str) -> dict[str, Any]:
-        try:
-            return {ident: await fetch_one(ident)}
-        except OmicsKitError as exc:
-            return {ident: exc}
-        except (ValueError, KeyError, TypeError) as exc:  # a parser surprise stays a per-item error
-            logger.warning("unexpected %s for %s: %s", type(exc).__name__, ident, exc)
-            return {ident: OmicsKitError(f"{type(exc).__name__}: {exc}")}
-
-    tasks = [asyncio.ensure_future(guarded(i)) for i in idents]
-    try:
-        for next_done in asyncio.as_completed(tasks):
-            yield await next_done
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 class LitClient:

@@ -23,11 +23,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
+from .._aio import per_item
 from ..cache.fetch import FetchResult
 from ..errors import ConfigError, OmicsKitError
 from ..limiter import SpacingLimiter
 from ..parsers.oa import parse_crossref_rate_limit, parse_crossref_work, parse_europepmc_search, parse_unpaywall
-from .lit_base import LitClient, chunked, normalize_doi, per_item
+from .lit_base import LitClient, chunked, normalize_doi
 
 __all__ = ["EPMC_BATCH", "CrossrefClient", "EuropePMCClient", "UnpaywallClient", "doi_key"]
 

@@ -20,10 +20,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
+from .._aio import per_item
 from ..cache.fetch import FetchResult
 from ..errors import OmicsKitError
 from ..parsers.oa import parse_arxiv_atom, parse_biorxiv_details
-from .lit_base import LitClient, chunked, per_item
+from .lit_base import LitClient, chunked
 
 __all__ = ["ARXIV_BATCH", "ArxivClient", "BiorxivClient", "bare_arxiv_id"]
 
