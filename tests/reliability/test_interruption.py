@@ -57,7 +57,11 @@ def test_cancelled_async_batch_keeps_what_finished(
         s = ok.AsyncSession(cache=str(tmp_path), **OPTIONS, **fake.config_overrides())
         try:
             task = asyncio.ensure_future(s.samples(ACCS))
-            await asyncio.sleep(LATENCY * 1.5)  # two waves of 8 started, the third not yet
+            # cancel as soon as the first series is cached (the first wave of 8 is back after
+            # LATENCY; the third wave starts only after 2 x LATENCY), whatever the machine's load
+            deadline = time.monotonic() + 30
+            while not (await s.store.read("soft-gsm", ACCS))[0] and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
@@ -104,15 +108,31 @@ def test_cancellation_during_search_and_series(fake: FakeServices, tmp_path: Pat
     assert all_entries_decode(tmp_path) >= N
 
 
-def _interrupt_main_after(delay: float) -> threading.Timer:
-    """Send SIGINT to the main thread after *delay* seconds (what Ctrl-C and a
-    Jupyter kernel interrupt do)."""
+def _cached_series(directory: Path) -> int:
+    """How many ``soft-gsm`` entries the session's disk cache holds now."""
+    import diskcache
+
+    with diskcache.Cache(str(directory)) as cache:
+        return sum(1 for key in cache.iterkeys() if ":soft-gsm:GSE" in str(key))
+
+
+def _interrupt_main_when(ready: Callable[[], bool], timeout: float = 30.0) -> threading.Thread:
+    """Send SIGINT to the main thread (what Ctrl-C and a Jupyter kernel interrupt
+    do) as soon as *ready()* is true, polling every 10 ms."""
     main = threading.main_thread().ident
     assert main is not None
-    timer = threading.Timer(delay, signal.pthread_kill, args=(main, signal.SIGINT))
-    timer.daemon = True
-    timer.start()
-    return timer
+
+    def watch() -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if ready():
+                signal.pthread_kill(main, signal.SIGINT)
+                return
+            time.sleep(0.01)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
 
 
 @pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="needs the main thread")
@@ -122,7 +142,7 @@ def test_keyboard_interrupt_on_sync_session(
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     s = ok.Session(cache=str(tmp_path), **OPTIONS, **fake.config_overrides())
     try:
-        timer = _interrupt_main_after(LATENCY * 1.5)  # two waves of 8 started, the third not yet
+        timer = _interrupt_main_when(lambda: _cached_series(tmp_path) > 0)  # first wave back, batch unfinished
         started = time.monotonic()
         with pytest.raises(KeyboardInterrupt):
             s.samples(ACCS)
