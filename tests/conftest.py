@@ -6,6 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests check behaviour, not speed: no per-example deadline (a loaded 2-core CI machine
+# would otherwise fail them at random), and the same example count everywhere.
+settings.register_profile("omicskit", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("omicskit")
 
 DATA = Path(__file__).parent / "data"
 
