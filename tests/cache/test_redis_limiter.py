@@ -39,7 +39,8 @@ def test_max_in_window() -> None:
 
 
 def _worker(url: str, name: str, count: int, barrier: Any, queue: Any) -> None:
-    limiter = RedisRateLimiter(url, name=name, rate=2.8)  # imports redis before the start line
+    # 2.4/s is the session default (NCBI budget over a 1.25 s window); imports redis before the start line
+    limiter = RedisRateLimiter(url, name=name, rate=2.4)
 
     async def main() -> list[float]:
         granted: list[float] = []
@@ -78,8 +79,8 @@ def test_four_processes_share_one_budget(redis_server: RedisServer) -> None:
     assert len(times) == 80
     assert all(len(r) == 20 for r in results)
     assert max_in_window(times) <= 3, f"more than 3 grants in a 1-second window: {times}"
-    # the budget is shared, not per process: 80 grants at 2.8/s take ~28 s
-    assert times[-1] - times[0] >= 79 / 2.8 - 0.5
+    # the budget is shared, not per process: 80 grants at 2.4/s take ~33 s
+    assert times[-1] - times[0] >= 79 / 2.4 - 0.5
 
 
 def test_single_process_spacing_and_burst(redis_server: RedisServer) -> None:
