@@ -225,7 +225,7 @@ def test_concurrent_calls_stay_under_three_per_second(router) -> None:  # type: 
     async def go() -> None:
         # plain spacing at 2.5/s: 3 intervals span 1.2 s, so 4 arrivals never share a second
         async with ok.AsyncSession(
-            email="rate@example.org", cache="memory", progress=False, http_transport=router, eutils_rate=2.9
+            email="rate@example.org", cache="memory", progress=False, http_transport=router, eutils_rate=2.5
         ) as s:
             await asyncio.gather(*(s.eutils.esearch(f"q{i}", retmax=5) for i in range(10)))
 
