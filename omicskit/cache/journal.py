@@ -22,7 +22,7 @@ from dataclasses import dataclass
 __all__ = ["DEFAULT_JOURNAL_BYTES", "JournalEntry", "RecordJournal"]
 
 #: Blob bytes kept in memory by default (keys are always kept).
-DEFAULT_JOURNAL_BYTES = 256 * 1024 * 1024
+DEFAULT_JOURNAL_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -40,6 +40,7 @@ class RecordJournal:
     def __init__(self, max_bytes: int = DEFAULT_JOURNAL_BYTES) -> None:
         self.max_bytes = max_bytes
         self.entries: OrderedDict[str, JournalEntry] = OrderedDict()
+        self._held: OrderedDict[str, None] = OrderedDict()  # keys whose blob is in memory, oldest first
         self._bytes = 0
 
     def __len__(self) -> int:
@@ -69,17 +70,18 @@ class RecordJournal:
             if source == "live":
                 entry.seen_at, entry.source = time.time(), "live"
         self.entries.move_to_end(key)
+        self._held[key] = None
+        self._held.move_to_end(key)
         self._shrink()
 
     def _shrink(self) -> None:
-        if self._bytes <= self.max_bytes:
-            return
-        for entry in self.entries.values():
+        """Drop the oldest blobs until the budget holds (O(1) per dropped blob)."""
+        while self._bytes > self.max_bytes and self._held:
+            key, _ = self._held.popitem(last=False)
+            entry = self.entries[key]
             if entry.blob is not None:
                 self._bytes -= len(entry.blob)
                 entry.blob = None
-                if self._bytes <= self.max_bytes:
-                    return
 
     def missing(self) -> list[str]:
         """Keys whose blobs were evicted (re-read from the backend at save time)."""
@@ -87,4 +89,5 @@ class RecordJournal:
 
     def clear(self) -> None:
         self.entries.clear()
+        self._held.clear()
         self._bytes = 0
