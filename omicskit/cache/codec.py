@@ -15,7 +15,8 @@ of the dict and its lists (a few µs); it can never be stale, because the key
 is the whole entry, and every call still returns fresh containers (only
 immutable strings and numbers are shared), so a caller that mutates a
 record or a list cell of a DataFrame cannot change what the next read returns.
-:func:`clear_decode_memo` empties it; :data:`MEMO_ENTRIES` bounds it.
+:func:`clear_decode_memo` empties it; :data:`MEMO_ENTRIES` and
+:data:`MEMO_BUDGET_BYTES` bound it.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ try:  # pragma: no cover - exercised when orjson is installed
 except ImportError:  # pragma: no cover
     _orjson = None
 
-__all__ = ["MEMO_ENTRIES", "MEMO_MAX_BYTES", "clear_decode_memo", "decode_record", "encode_record"]
+__all__ = ["MEMO_BUDGET_BYTES", "MEMO_ENTRIES", "MEMO_MAX_BYTES", "clear_decode_memo", "decode_record", "encode_record"]
 
 _TAG_JSON = b"J"
 _TAG_BYTES = b"B"
@@ -43,12 +44,15 @@ _B = _TAG_BYTES[0]
 MEMO_ENTRIES = 4096
 #: Entries larger than this many bytes are never memoised.
 MEMO_MAX_BYTES = 32 * 1024
+#: Most JSON bytes behind the memoised records (decoded objects take ~3-4x this).
+MEMO_BUDGET_BYTES = 8 * 1024 * 1024
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 #: cached bytes → (decoded flat record, keys of its list values)
 _memo: dict[bytes, tuple[dict[str, Any], tuple[str, ...]]] = {}
 #: hashes of entries decoded once: an entry is memoised the second time it is decoded
 _seen: set[int] = set()
 _memo_lock = threading.Lock()
+_memo_bytes = 0
 
 
 def encode_record(value: Any) -> bytes:
@@ -104,17 +108,24 @@ def _remember(blob: bytes, value: Any) -> None:
     if list_keys is None:
         return
     entry = (_fresh(value, list_keys), list_keys)
+    global _memo_bytes
     with _memo_lock:
-        while len(_memo) >= MEMO_ENTRIES:
-            _memo.pop(next(iter(_memo)), None)
+        while _memo and (len(_memo) >= MEMO_ENTRIES or _memo_bytes + len(blob) > MEMO_BUDGET_BYTES):
+            oldest = next(iter(_memo))
+            del _memo[oldest]
+            _memo_bytes -= len(oldest)
+        if blob not in _memo:
+            _memo_bytes += len(blob)
         _memo[blob] = entry
 
 
 def clear_decode_memo() -> None:
     """Forget every memoised record (the next reads decode their JSON again)."""
+    global _memo_bytes
     with _memo_lock:
         _memo.clear()
         _seen.clear()
+        _memo_bytes = 0
 
 
 def decode_record(blob: bytes) -> Any:
