@@ -79,7 +79,7 @@ class _SessionCore:
             _warn_no_email_once()
         if not self.config.verify:
             warnings.warn(
-                "TLS certificate verification is OFF for this session (verify=False)",
+                "TLS certificate verification is OFF for this session (Config.verify is False)",
                 InsecureTransportWarning,
                 stacklevel=3,
             )
