@@ -30,7 +30,7 @@ import logging
 import time
 from typing import Any
 
-from .cache.redis import import_redis, redact_url
+from .cache.redis import fail_fast_client, import_redis, redact_url
 from .limiter import SpacingLimiter
 
 __all__ = ["GCRA_SCRIPT", "RedisRateLimiter"]
@@ -126,15 +126,7 @@ class RedisRateLimiter:
         if self._client is not None and self._loop is not loop:
             self._client = self._script = None  # connections belong to the old loop
         if self._client is None:
-            from redis.asyncio.retry import Retry
-            from redis.backoff import NoBackoff
-
-            self._client = self._aioredis.Redis.from_url(
-                self.url,
-                socket_timeout=self.socket_timeout,
-                socket_connect_timeout=self.socket_timeout,
-                retry=Retry(NoBackoff(), 0),
-            )
+            self._client = fail_fast_client(self._aioredis, self.url, self.socket_timeout)
             # EVALSHA, loading the script again after NOSCRIPT (server restart).
             self._script = self._client.register_script(GCRA_SCRIPT)
             self._loop = loop

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ..errors import ConfigError
 from .base import KEY_PREFIX, BaseBackend
 
-__all__ = ["RedisBackend", "import_redis", "redact_url"]
+__all__ = ["RedisBackend", "fail_fast_client", "import_redis", "redact_url"]
 
 log = logging.getLogger("omicskit.cache")
 
@@ -71,6 +71,22 @@ def _glob_escape(text: str) -> str:
 
 def _chunks(seq: list[str], size: int = _BATCH) -> list[list[str]]:
     return [seq[i : i + size] for i in range(0, len(seq), size)]
+
+
+def fail_fast_client(aioredis: Any, url: str, socket_timeout: float) -> Any:
+    """A ``redis.asyncio`` client that fails at once instead of retrying with
+    backoff: callers answer a cache miss (or wait locally) and try Redis again
+    later, so a dead server never stalls a batch."""
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+
+    return aioredis.Redis.from_url(
+        url,
+        socket_timeout=socket_timeout,
+        socket_connect_timeout=socket_timeout,
+        retry=Retry(NoBackoff(), 0),
+        decode_responses=False,
+    )
 
 
 class RedisBackend(BaseBackend):
@@ -122,17 +138,7 @@ class RedisBackend(BaseBackend):
             log.debug("RedisBackend used from a new event loop; opening a new client")
             self._client = None
         if self._client is None:
-            from redis.asyncio.retry import Retry
-            from redis.backoff import NoBackoff
-
-            self._client = self._aioredis.Redis.from_url(
-                self.url,
-                socket_timeout=self.socket_timeout,
-                socket_connect_timeout=self.socket_timeout,
-                # Fail fast: we answer a miss instead of retrying with backoff.
-                retry=Retry(NoBackoff(), 0),
-                decode_responses=False,
-            )
+            self._client = fail_fast_client(self._aioredis, self.url, self.socket_timeout)
             self._loop = loop
         return self._client
 
